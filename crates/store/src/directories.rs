@@ -16,6 +16,7 @@ use crate::crypto::{IssuedSecret, secret_hash};
 use crate::db::{on_reader, on_tx};
 use crate::error::{Result, StoreError};
 use crate::ids::{DirectoryId, OrgId};
+use crate::okta_directories::{OktaConnection, parse_connection};
 use crate::orgs::paginate;
 use crate::page::{self, Page, PageRequest};
 use crate::principal::{AdminPrincipal, OrgScope, Role};
@@ -49,7 +50,7 @@ impl DirectoryKind {
         }
     }
 
-    fn parse(raw: &str) -> Result<Self> {
+    pub(crate) fn parse(raw: &str) -> Result<Self> {
         match raw {
             "scim" => Ok(DirectoryKind::Scim),
             "okta_api" => Ok(DirectoryKind::OktaApi),
@@ -133,6 +134,8 @@ pub struct Directory {
     pub created_at: OffsetDateTime,
     /// When it last changed.
     pub updated_at: OffsetDateTime,
+    /// Okta API directories only: the connection settings (never the credential).
+    pub okta: Option<OktaConnection>,
 }
 
 /// Credentials minted for a SCIM directory, shown once.
@@ -234,12 +237,13 @@ struct DirectoryRow {
     group_count: i64,
     created_at: i64,
     updated_at: i64,
+    config: String,
 }
 
 const DIRECTORY_COLUMNS: &str = "id, org_id, kind, name, scim_auth, scim_client_id, \
-     group_grace_days, password_sync, user_count, group_count, created_at, updated_at";
+     group_grace_days, password_sync, user_count, group_count, created_at, updated_at, config";
 
-fn settings_of(grace: i64, password_sync: bool) -> DirectorySettings {
+pub(crate) fn settings_of(grace: i64, password_sync: bool) -> DirectorySettings {
     DirectorySettings {
         group_grace_days: u32::try_from(grace).unwrap_or(DEFAULT_GROUP_GRACE_DAYS),
         password_sync,
@@ -250,10 +254,16 @@ impl TryFrom<DirectoryRow> for Directory {
     type Error = StoreError;
 
     fn try_from(row: DirectoryRow) -> Result<Self> {
+        let kind = DirectoryKind::parse(&row.kind)?;
+        let okta = match kind {
+            DirectoryKind::OktaApi => Some(parse_connection(&row.config)?),
+            DirectoryKind::Scim => None,
+        };
         Ok(Self {
             id: DirectoryId::from_db(row.id),
             org_id: OrgId::from_db(row.org_id),
-            kind: DirectoryKind::parse(&row.kind)?,
+            kind,
+            okta,
             name: row.name,
             scim_auth: row.scim_auth.as_deref().and_then(ScimAuthMode::parse),
             scim_client_id: row.scim_client_id,
@@ -372,6 +382,7 @@ impl Store {
                 group_count: 0,
                 created_at: from_ms(now),
                 updated_at: from_ms(now),
+                okta: None,
             },
             credentials,
         })

@@ -91,14 +91,14 @@ pub struct PurgeSummary {
     pub deleted_at: OffsetDateTime,
 }
 
-struct GroupColumns {
-    display_name: String,
-    display_name_key: String,
-    external_id: Option<String>,
+pub(crate) struct GroupColumns {
+    pub(crate) display_name: String,
+    pub(crate) display_name_key: String,
+    pub(crate) external_id: Option<String>,
 }
 
 impl GroupColumns {
-    fn of(resource: &Value) -> Result<Self> {
+    pub(crate) fn of(resource: &Value) -> Result<Self> {
         let view = scim::resource::GroupView::new(resource)
             .ok_or_else(|| StoreError::Invalid("a group resource must be a JSON object".into()))?;
         let display_name = view
@@ -500,13 +500,14 @@ async fn change_group(mut conn: Conn<'_>, new: Change) -> Result<GroupWrite> {
     })
 }
 
-async fn delete_group(
-    mut conn: Conn<'_>,
-    scope: DirectoryScope,
-    actor: Actor,
-    id: String,
-) -> Result<()> {
-    let conn = &mut conn;
+/// Soft-deletes live group `id` (restorable for the directory's grace period), lowers the
+/// directory's count and emits `group.deleted`. Returns its name and member count; the
+/// caller audits.
+pub(crate) async fn retire_group(
+    conn: &mut Conn<'_>,
+    scope: &DirectoryScope,
+    id: &str,
+) -> Result<(String, i64)> {
     let now = now_ms();
     let grace_ms = i64::from(scope.settings.group_grace_days) * 86_400_000;
     let row: Option<(String, i64)> = conn
@@ -518,7 +519,7 @@ async fn delete_group(
             )
             .bind(now)
             .bind(now.saturating_add(grace_ms))
-            .bind(&id)
+            .bind(id)
             .bind(scope.id.as_str()),
         )
         .await?;
@@ -526,13 +527,6 @@ async fn delete_group(
     conn.execute(
         query("UPDATE directories SET group_count = group_count - 1 WHERE id = $1")
             .bind(scope.id.as_str()),
-    )
-    .await?;
-    audit::append(
-        conn,
-        scope
-            .audit(&actor, "scim.group.deleted", ("group", &id))
-            .with_details(json!({ "display_name": display_name, "members": members })),
     )
     .await?;
     events::emit(
@@ -545,6 +539,24 @@ async fn delete_group(
                 "restorable_until": from_ms(now.saturating_add(grace_ms)).unix_timestamp(),
             }),
         ),
+    )
+    .await?;
+    Ok((display_name, members))
+}
+
+async fn delete_group(
+    mut conn: Conn<'_>,
+    scope: DirectoryScope,
+    actor: Actor,
+    id: String,
+) -> Result<()> {
+    let conn = &mut conn;
+    let (display_name, members) = retire_group(conn, &scope, &id).await?;
+    audit::append(
+        conn,
+        scope
+            .audit(&actor, "scim.group.deleted", ("group", &id))
+            .with_details(json!({ "display_name": display_name, "members": members })),
     )
     .await
 }

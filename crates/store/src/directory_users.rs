@@ -25,19 +25,19 @@ pub const USER_NAME_TAKEN: &str = "scim_users.user_name";
 pub const VERSION_CHANGED: &str = "version";
 
 /// The indexed copies of a user resource's fields.
-struct UserColumns {
-    user_name: String,
-    user_name_key: String,
-    external_id: Option<String>,
-    active: bool,
-    email: Option<String>,
-    given_name: Option<String>,
-    family_name: Option<String>,
-    display_name: Option<String>,
+pub(crate) struct UserColumns {
+    pub(crate) user_name: String,
+    pub(crate) user_name_key: String,
+    pub(crate) external_id: Option<String>,
+    pub(crate) active: bool,
+    pub(crate) email: Option<String>,
+    pub(crate) given_name: Option<String>,
+    pub(crate) family_name: Option<String>,
+    pub(crate) display_name: Option<String>,
 }
 
 impl UserColumns {
-    fn of(resource: &Value) -> Result<Self> {
+    pub(crate) fn of(resource: &Value) -> Result<Self> {
         let view = UserView::new(resource)
             .ok_or_else(|| StoreError::Invalid("a user resource must be a JSON object".into()))?;
         let user_name = view
@@ -58,7 +58,7 @@ impl UserColumns {
     }
 
     /// The user as events describe it.
-    fn summary(&self, id: &str, person: &str) -> Value {
+    pub(crate) fn summary(&self, id: &str, person: &str) -> Value {
         json!({
             "id": id,
             "person_id": person,
@@ -208,7 +208,7 @@ impl DirectoryScope {
 }
 
 /// The live groups a user belongs to (the teams a deactivation detaches).
-async fn teams_of(conn: &mut Conn<'_>, user: &str) -> Result<Vec<String>> {
+pub(crate) async fn teams_of(conn: &mut Conn<'_>, user: &str) -> Result<Vec<String>> {
     let rows: Vec<(String,)> = conn
         .fetch_all(
             query(
@@ -439,14 +439,15 @@ async fn replace_user(mut conn: Conn<'_>, new: Replacement) -> Result<ScimRecord
     })
 }
 
-async fn delete_user(
-    mut conn: Conn<'_>,
-    scope: DirectoryScope,
-    actor: Actor,
-    id: String,
+/// Marks live user `id` deleted: it leaves its groups, the directory's count drops, the
+/// person's membership of the org is settled, and `group.member_removed` and `user.deleted`
+/// are emitted. The caller audits.
+pub(crate) async fn retire_user(
+    conn: &mut Conn<'_>,
+    scope: &DirectoryScope,
+    id: &str,
 ) -> Result<()> {
-    let conn = &mut conn;
-    let current = current_user(conn, &scope, &id).await?;
+    let current = current_user(conn, scope, id).await?;
     let now = now_ms();
     conn.execute(
         query(
@@ -454,12 +455,12 @@ async fn delete_user(
              version = version + 1 WHERE id = $2",
         )
         .bind(now)
-        .bind(&id),
+        .bind(id),
     )
     .await?;
     let groups: Vec<(String,)> = conn
         .fetch_all(
-            query("DELETE FROM scim_group_members WHERE user_id = $1 RETURNING group_id").bind(&id),
+            query("DELETE FROM scim_group_members WHERE user_id = $1 RETURNING group_id").bind(id),
         )
         .await?;
     let groups: Vec<String> = groups.into_iter().map(|(g,)| g).collect();
@@ -490,22 +491,32 @@ async fn delete_user(
     settle_membership(conn, scope.org_id(), &current.person_id).await?;
     let resource: Value = serde_json::from_str(&current.data).unwrap_or(Value::Null);
     let mut summary = UserColumns::of(&resource)
-        .map(|c| c.summary(&id, &current.person_id))
+        .map(|c| c.summary(id, &current.person_id))
         .unwrap_or_else(|_| json!({ "id": id, "person_id": current.person_id }));
     if let Some(map) = summary.as_object_mut() {
         map.insert("active".into(), Value::Bool(false));
     }
-    audit::append(
-        conn,
-        scope.audit(&actor, "scim.user.deleted", ("user", &id)),
-    )
-    .await?;
     events::emit(
         conn,
         scope.event(
             "user.deleted",
             json!({ "user": summary, "teams_detached": groups, "was_active": current.active }),
         ),
+    )
+    .await
+}
+
+async fn delete_user(
+    mut conn: Conn<'_>,
+    scope: DirectoryScope,
+    actor: Actor,
+    id: String,
+) -> Result<()> {
+    let conn = &mut conn;
+    retire_user(conn, &scope, &id).await?;
+    audit::append(
+        conn,
+        scope.audit(&actor, "scim.user.deleted", ("user", &id)),
     )
     .await
 }

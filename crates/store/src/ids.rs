@@ -110,6 +110,16 @@ prefixed_id!(
     PersonId,
     "per"
 );
+prefixed_id!(
+    /// An app of an Okta org, as the connector synced it.
+    DirectoryAppId,
+    "app"
+);
+prefixed_id!(
+    /// One sync run of an Okta API directory.
+    SyncRunId,
+    "syn"
+);
 
 #[cfg(test)]
 mod tests {

@@ -33,12 +33,16 @@ mod crypto;
 mod db;
 mod direct;
 mod directories;
+mod directory_apps;
 mod directory_groups;
 mod directory_users;
 mod directory_view;
 mod error;
 mod events;
 mod ids;
+mod okta_actions;
+mod okta_directories;
+mod okta_sync;
 mod org_domains;
 mod orgs;
 mod page;
@@ -49,6 +53,7 @@ mod secrets;
 mod sql;
 mod sso_connections;
 mod sso_logins;
+mod sync_runs;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -63,6 +68,7 @@ pub use directories::{
     DirectorySettings, SCIM_ACCESS_TOKEN_PREFIX, SCIM_CLIENT_ID_PREFIX, SCIM_CLIENT_SECRET_PREFIX,
     SCIM_TOKEN_PREFIX, ScimAuthMode, ScimCredentials, SettingsUpdate, VerifiedScimToken,
 };
+pub use directory_apps::DirectoryApp;
 pub use directory_groups::{
     GroupChange, GroupMember, GroupWrite, MemberChange, PurgeSummary, UserGroup,
 };
@@ -71,8 +77,17 @@ pub use directory_view::{DirectoryGroup, DirectoryUser};
 pub use error::{Result, StoreError};
 pub use events::{Event, EventRecord};
 pub use ids::{
-    AdminTokenId, AuditId, DirectoryGroupId, DirectoryId, DirectoryUserId, EventId, OrgId,
-    PersonId, SsoConnectionId,
+    AdminTokenId, AuditId, DirectoryAppId, DirectoryGroupId, DirectoryId, DirectoryUserId, EventId,
+    OrgId, PersonId, SsoConnectionId, SyncRunId,
+};
+pub use okta_actions::ActionRecord;
+pub use okta_directories::{
+    CreatedOktaDirectory, MIN_SCHEDULE_SECS, NewOktaDirectory, OktaAuth, OktaConnection,
+    validate_schedule,
+};
+pub use okta_sync::{
+    DirectorySink, OKTA_GROUP_SCHEMA, OKTA_USER_SCHEMA, counts_json, group_resource,
+    okta_status_is_active, user_resource,
 };
 pub use org_domains::{MAX_ORG_DOMAINS, normalize_domain};
 pub use orgs::{MAX_ORG_NAME, Org, validate_org_name};
@@ -87,6 +102,7 @@ pub use sso_logins::{
     FlowLookup, LoginCompletion, NewSsoFlow, SSO_CODE_LIFETIME, SSO_CODE_PREFIX, SsoFailure,
     SsoFlow, SsoLogin, SsoProfile,
 };
+pub use sync_runs::{ClaimedSync, SyncProgress, SyncRun, SyncRunMode, SyncStatus};
 
 /// A handle on the database. Cheap to clone; all clones share the pools.
 #[derive(Clone)]

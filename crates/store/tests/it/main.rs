@@ -3,6 +3,7 @@
 
 mod directories;
 mod feeds;
+mod okta_sync;
 mod orgs;
 mod secrets;
 mod sso;
