@@ -27,6 +27,25 @@ pub enum Command {
     /// Operator tasks that act on the database directly.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Sync an Okta API directory: queue a run (for a running server to pick up) or, with
+    /// --follow, run it here if no server has and show its progress.
+    Sync(SyncArgs),
+}
+
+/// `gatehouse sync` flags.
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// The directory (`dir_…`).
+    pub directory: String,
+    /// Re-read everything instead of following the System Log.
+    #[arg(long)]
+    pub full: bool,
+    /// Wait for the run to finish, showing a progress bar; exits non-zero if it fails.
+    #[arg(long)]
+    pub follow: bool,
+    /// Database URL.
+    #[arg(long, env = "GATEHOUSE_DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    pub database: String,
 }
 
 /// `gatehouse serve` flags.
@@ -95,6 +114,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve(args).await,
         None => serve(default_serve_args()?).await,
         Some(Command::Admin(AdminCommand::CreateToken(args))) => create_token(args).await,
+        Some(Command::Sync(args)) => crate::connector::cli::sync(args).await,
     }
 }
 

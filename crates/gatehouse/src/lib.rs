@@ -15,6 +15,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connector;
 pub mod health;
 pub mod http;
 pub mod logging;

@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::config::ServeConfig;
 use crate::state::AppState;
-use crate::{api, health, http, oauth, scim_api, sso};
+use crate::{api, connector, health, http, oauth, scim_api, sso};
 
 /// The complete application: admin API, OpenAPI document, health and metrics, behind the
 /// shared layers.
@@ -75,6 +75,7 @@ pub async fn serve(
     let state = AppState::new(store.clone(), &public_url);
     let background = sso::refresh::spawn(state.clone());
     let purge = scim_api::purge::spawn(store.clone());
+    let syncs = connector::runner::spawn(store.clone(), state.connector.clone());
     on_started(&Started {
         local_addr,
         public_url: state.public_url.to_string(),
@@ -87,6 +88,7 @@ pub async fn serve(
     tracing::info!("shutting down: in-flight requests finished");
     background.abort();
     purge.abort();
+    syncs.abort();
     store.close().await;
     Ok(())
 }

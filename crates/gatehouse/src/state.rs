@@ -20,6 +20,8 @@ pub struct AppState {
     pub scim: Arc<crate::scim_api::ScimRuntime>,
     /// HTTP clients and caches of the SSO routes.
     pub sso: crate::sso::SsoRuntime,
+    /// Okta clients per directory and the sync runner's wake-up.
+    pub connector: Arc<crate::connector::ConnectorRuntime>,
 }
 
 impl AppState {
@@ -31,6 +33,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             scim: Arc::default(),
             sso: crate::sso::SsoRuntime::default(),
+            connector: Arc::default(),
         }
     }
 }

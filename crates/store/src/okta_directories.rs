@@ -56,6 +56,10 @@ pub struct OktaConnection {
     /// What the permission probe found when the directory was saved (shown to admins).
     #[serde(default)]
     pub capabilities: Value,
+    /// The Okta profile attribute the registration endpoint sets (Registration Sync, e.g.
+    /// `byndidRegistered`).
+    #[serde(default)]
+    pub registration_attribute: Option<String>,
 }
 
 /// An Okta API directory to create.

@@ -302,19 +302,25 @@ async fn requeue_abandoned(conn: &mut Conn<'_>, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Takes the lease of the oldest queued run's directory and marks the run running.
+/// Takes the lease of the oldest queued run's directory (or of run `only`'s) and marks
+/// the run running.
 async fn claim_one(
     conn: &mut Conn<'_>,
     holder: &str,
     lease: Duration,
     now: i64,
+    only: Option<&str>,
 ) -> Result<Option<String>> {
     let candidate: Option<(String, String)> = conn
-        .fetch_optional(query(
-            "SELECT r.id, r.directory_id FROM directory_syncs r \
-             JOIN directory_sync_state s ON s.directory_id = r.directory_id \
-             WHERE r.status = 'queued' AND s.lease_holder IS NULL ORDER BY r.id LIMIT 1",
-        ))
+        .fetch_optional(
+            query(
+                "SELECT r.id, r.directory_id FROM directory_syncs r \
+                 JOIN directory_sync_state s ON s.directory_id = r.directory_id \
+                 WHERE r.status = 'queued' AND s.lease_holder IS NULL \
+                 AND ($1 IS NULL OR r.id = $1) ORDER BY r.id LIMIT 1",
+            )
+            .bind(only),
+        )
         .await?;
     let Some((run, directory)) = candidate else {
         return Ok(None);
@@ -457,6 +463,26 @@ impl Store {
     /// For the runner: queues due scheduled runs, requeues abandoned ones, and claims the
     /// oldest queued run whose directory nobody holds. `None` when there is nothing to do.
     pub async fn claim_sync(&self, holder: &str, lease: Duration) -> Result<Option<ClaimedSync>> {
+        self.claim(holder, lease, None).await
+    }
+
+    /// Claims run `id` if it is queued and its directory free (the CLI runs the run it
+    /// queued itself). `None` when another replica has it.
+    pub async fn claim_sync_run(
+        &self,
+        holder: &str,
+        lease: Duration,
+        id: &SyncRunId,
+    ) -> Result<Option<ClaimedSync>> {
+        self.claim(holder, lease, Some(id.to_string())).await
+    }
+
+    async fn claim(
+        &self,
+        holder: &str,
+        lease: Duration,
+        only: Option<String>,
+    ) -> Result<Option<ClaimedSync>> {
         let holder_for_tx = holder.to_owned();
         let claimed = self
             .write(move |mut conn| {
@@ -465,7 +491,7 @@ impl Store {
                     let now = now_ms();
                     queue_due(conn, now).await?;
                     requeue_abandoned(conn, now).await?;
-                    claim_one(conn, &holder_for_tx, lease, now).await
+                    claim_one(conn, &holder_for_tx, lease, now, only.as_deref()).await
                 })
             })
             .await?;
@@ -524,7 +550,8 @@ impl Store {
     }
 
     /// Ends a claimed run: records the outcome, emits `sync.succeeded`/`sync.failed`,
-    /// schedules the next run and releases the lease — in one transaction.
+    /// schedules the next run and releases the lease — in one transaction. Does nothing
+    /// when another replica has taken the run over (it will record the outcome).
     pub async fn finish_sync(
         &self,
         claim: &ClaimedSync,
@@ -536,6 +563,10 @@ impl Store {
         self.write(move |mut conn| {
             Box::pin(async move {
                 let conn = &mut conn;
+                if !renew_lease(conn, &claim.run.directory_id, &claim.holder, claim.lease).await? {
+                    // Another replica took the run over; it records the outcome.
+                    return Ok(());
+                }
                 let now = now_ms();
                 let status = if error.is_some() {
                     SyncStatus::Failed

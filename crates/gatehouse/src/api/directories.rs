@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 
 use crate::api::orgs::ListParams;
 use crate::auth::{DirectoryAccess, OrgAccess};
+use crate::connector::connect::{ConnectInput, connect};
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
@@ -43,9 +44,21 @@ pub struct CreateDirectory {
     pub kind: String,
     /// A label for people.
     pub name: String,
-    /// SCIM: `bearer` (default) or `oauth_client_credentials`.
-    #[schema(value_type = Option<String>)]
+    /// SCIM: `bearer` (default) or `oauth_client_credentials`. Okta API:
+    /// `{"type":"api_token","token"}` or
+    /// `{"type":"oauth_service_app","client_id","private_key_pem","key_id"?,"scopes"?}`.
+    #[schema(value_type = Option<Object>)]
     pub auth: Option<Value>,
+    /// Okta API: the org's domain as pasted (`acme.okta.com`,
+    /// `https://acme-admin.okta.com/admin/dashboard`, a custom URL domain…).
+    pub domain: Option<String>,
+    /// Okta API: how often to sync incrementally (`"15m"`, `"1h"`); none = on request.
+    pub schedule: Option<String>,
+    /// Okta API: allow `http://127.0.0.1:…` (okta-sim only).
+    #[serde(default)]
+    pub allow_insecure_http: bool,
+    /// Okta API: the profile attribute `…/registration` sets (e.g. `byndidRegistered`).
+    pub registration_attribute: Option<String>,
 }
 
 /// A directory.
@@ -81,6 +94,23 @@ pub struct DirectoryBody {
     /// Last change (RFC 3339).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Okta API: the connection (org URL, auth type, schedule, what the credentials may
+    /// do). Never the credential.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub okta: Option<Value>,
+}
+
+/// The connection of an Okta API directory, as admins see it.
+fn okta_summary(connection: &store::OktaConnection) -> Value {
+    json!({
+        "org_url": connection.org_url,
+        "auth": connection.auth,
+        "schedule_secs": connection.schedule_secs,
+        "allow_insecure_http": connection.allow_insecure_http,
+        "capabilities": connection.capabilities,
+        "registration_attribute": connection.registration_attribute,
+    })
 }
 
 impl DirectoryBody {
@@ -103,6 +133,7 @@ impl DirectoryBody {
             group_count: directory.group_count,
             created_at: directory.created_at,
             updated_at: directory.updated_at,
+            okta: directory.okta.as_ref().map(okta_summary),
         }
     }
 }
@@ -366,13 +397,7 @@ async fn create_directory(
 ) -> ApiResult<impl IntoResponse> {
     match input.kind.as_str() {
         "scim" => {}
-        "okta_api" => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unsupported_directory_kind",
-                "okta_api directories are not available yet; create a scim directory",
-            ));
-        }
+        "okta_api" => return create_okta_directory(&state, &access, input).await,
         other => {
             return Err(ApiError::validation(format!(
                 "kind must be \"scim\" or \"okta_api\", not {other:?}"
@@ -401,7 +426,44 @@ async fn create_directory(
             directory: DirectoryBody::new(created.directory, &state.public_url),
             credentials,
         }),
-    ))
+    )
+        .into_response())
+}
+
+/// Connects an Okta org: the domain is normalised and the credentials tested (and
+/// probed for what they may do) before anything is saved; the first full sync is queued.
+async fn create_okta_directory(
+    state: &AppState,
+    access: &OrgAccess,
+    input: CreateDirectory,
+) -> ApiResult<axum::response::Response> {
+    access.scope.require(store::Role::Admin)?;
+    let domain = input
+        .domain
+        .ok_or_else(|| ApiError::validation("okta_api directories need \"domain\""))?;
+    let auth = input
+        .auth
+        .ok_or_else(|| ApiError::validation("okta_api directories need \"auth\""))?;
+    let new = connect(ConnectInput {
+        name: input.name,
+        domain,
+        auth,
+        schedule: input.schedule,
+        allow_insecure_http: input.allow_insecure_http,
+        registration_attribute: input.registration_attribute,
+    })
+    .await?;
+    let created = state
+        .store
+        .create_okta_directory(&access.scope, &access.auth.actor(), new)
+        .await?;
+    state.connector.wake();
+    let mut body = serde_json::to_value(DirectoryBody::new(created.directory, &state.public_url))
+        .map_err(|err| ApiError::internal(&err))?;
+    if let Some(map) = body.as_object_mut() {
+        map.insert("first_sync_id".into(), json!(created.first_sync.as_str()));
+    }
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
 /// Lists the org's directories.

@@ -1,6 +1,7 @@
 //! The admin API (`/api/v1/…`): one module per resource, each with `routes()`. Handlers are
 //! wiring — extractors, one call into the store or a protocol crate, a response DTO.
 
+pub mod connector;
 pub mod directories;
 pub mod domains;
 pub mod feeds;
@@ -53,5 +54,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(sso_connections::routes())
         .merge(sso_token::routes())
         .merge(directories::routes())
+        .merge(connector::routes())
         .merge(domains::routes())
 }

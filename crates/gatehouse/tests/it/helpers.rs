@@ -17,6 +17,8 @@ pub(crate) struct TestApp {
     pub(crate) db: Arc<TestStore>,
     pub(crate) router: Router,
     pub(crate) root_token: String,
+    /// The state behind `router` (for starting background loops such as the sync runner).
+    pub(crate) state: AppState,
 }
 
 /// The public URL the test servers are configured with.
@@ -33,21 +35,24 @@ impl TestApp {
     pub(crate) async fn new(backend: Backend) -> Self {
         let db = fresh(backend).await;
         let minted = db.bootstrap_admin_token().await.unwrap().unwrap();
-        let router = app(AppState::new(db.store.clone(), PUBLIC_URL));
+        let state = AppState::new(db.store.clone(), PUBLIC_URL);
         Self {
             db: Arc::new(db),
-            router,
+            router: app(state.clone()),
             root_token: minted.token.expose().to_owned(),
+            state,
         }
     }
 
     /// A second server on the same database, with caches of its own (as another replica
     /// behind a load balancer has).
     pub(crate) fn replica(&self) -> Self {
+        let state = AppState::new(self.db.store.clone(), PUBLIC_URL);
         Self {
             db: self.db.clone(),
-            router: app(AppState::new(self.db.store.clone(), PUBLIC_URL)),
+            router: app(state.clone()),
             root_token: self.root_token.clone(),
+            state,
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod api_errors;
 mod cli;
+mod connector;
 mod feeds;
 mod helpers;
 mod observability;

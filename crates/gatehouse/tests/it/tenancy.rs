@@ -19,6 +19,7 @@ fn fill(template: &str, victim_org: &str, victim_dir: &str) -> String {
             "connection" => "conn_0190aaaaaaaaaaaaaaaaaaaaaaaaaaaa".to_owned(),
             "dir" => victim_dir.to_owned(),
             "group" => "grp_0190000000000000000000000000000".to_owned(),
+            "id" => "syn_0190000000000000000000000000000".to_owned(),
             other => {
                 panic!("no tenancy fixture for path parameter {{{other}}} in {template}: add one")
             }

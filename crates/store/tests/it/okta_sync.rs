@@ -71,6 +71,7 @@ async fn okta_directory(db: &Store, sim: &SimHandle) -> DirectoryScope {
                     allow_insecure_http: true,
                     schedule_secs: None,
                     capabilities: json!({}),
+                    registration_attribute: None,
                 },
                 secret: Zeroizing::new(sim.admin_token().as_bytes().to_vec()),
             },
@@ -301,6 +302,14 @@ async fn a_replica_that_lost_its_lease_writes_nothing(backend: Backend) {
     .unwrap_err();
     assert!(err.to_string().contains("sync lease"), "{err}");
     assert_eq!(db.get_directory(&scope).await.unwrap().user_count, 0);
+    db.finish_sync(&stale, sink.progress(), Some(err.to_string()))
+        .await
+        .unwrap();
+    assert_eq!(
+        db.get_sync(&scope, &stale.run.id).await.unwrap().status,
+        SyncStatus::Running,
+        "the run the other replica holds is left alone"
+    );
 
     run_claimed(&db, &sim, &taken, SyncMode::Full).await;
     assert_mirrors(&db, &scope, &sim).await;
