@@ -30,6 +30,18 @@ pub enum Command {
     /// Sync an Okta API directory: queue a run (for a running server to pick up) or, with
     /// --follow, run it here if no server has and show its progress.
     Sync(SyncArgs),
+    /// Start an embedded okta-sim and Gatehouse on a fresh temporary database, wire a demo
+    /// org (SAML SSO, SCIM push, API connector) and print what to open. Runs until Ctrl-C.
+    #[cfg(feature = "demo")]
+    Demo(DemoArgs),
+}
+
+/// `gatehouse demo` flags.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Address Gatehouse listens on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
 }
 
 /// `gatehouse sync` flags.
@@ -115,6 +127,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve(default_serve_args()?).await,
         Some(Command::Admin(AdminCommand::CreateToken(args))) => create_token(args).await,
         Some(Command::Sync(args)) => crate::connector::cli::sync(args).await,
+        #[cfg(feature = "demo")]
+        Some(Command::Demo(args)) => crate::demo::run(args.listen).await,
     }
 }
 

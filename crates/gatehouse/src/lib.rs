@@ -2,7 +2,7 @@
 //! the protocol crates (`scim`, `saml`, `okta`) and their answers into responses.
 //!
 //! Entry points:
-//! * [`cli::main`] — the `gatehouse` binary (`serve`, `admin create-token`).
+//! * [`cli::main`] — the `gatehouse` binary (`serve`, `admin create-token`, `sync`, `demo`).
 //! * [`server::serve`] — start-up: master key, database, bootstrap token, listener, graceful
 //!   shutdown.
 //! * [`server::app`] — the router, for tests that need no socket.
@@ -16,6 +16,8 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod connector;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod health;
 pub mod http;
 pub mod logging;

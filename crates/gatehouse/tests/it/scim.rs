@@ -1062,7 +1062,8 @@ async fn unified_api_and_discovery(backend: Backend) {
         )
         .await;
     assert_eq!(okta.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(error_code(&okta), "unsupported_directory_kind");
+    assert_eq!(error_code(&okta), "validation_failed");
+    assert!(okta.text.contains("domain"), "{}", okta.text);
 
     let spc = dir.get(&app, "/ServiceProviderConfig").await;
     assert_eq!(spc.body["patch"]["supported"], true, "{}", spc.text);
