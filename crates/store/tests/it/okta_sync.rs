@@ -40,18 +40,21 @@ async fn sim(users: usize) -> SimHandle {
 }
 
 fn client(sim: &SimHandle) -> Client {
-    let org = OrgUrl::parse(
+    Client::new(ClientConfig::new(org_url(sim), token(sim))).unwrap()
+}
+
+fn org_url(sim: &SimHandle) -> OrgUrl {
+    OrgUrl::parse(
         sim.base_url(),
         DomainOptions {
             allow_insecure_http: true,
         },
     )
-    .unwrap();
-    Client::new(ClientConfig::new(
-        org,
-        Credentials::ApiToken(sim.admin_token().into()),
-    ))
     .unwrap()
+}
+
+fn token(sim: &SimHandle) -> Credentials {
+    Credentials::ApiToken(sim.admin_token().into())
 }
 
 /// An org with an Okta API directory for `sim`; its first run is queued.
@@ -315,6 +318,72 @@ async fn a_replica_that_lost_its_lease_writes_nothing(backend: Backend) {
     assert_mirrors(&db, &scope, &sim).await;
 }
 
+async fn a_sync_cut_off_by_faults_resumes_without_loss(backend: Backend) {
+    use okta_sim::faults::{FaultKind, FaultSpec};
+
+    let sim = sim(200).await;
+    let db = fresh(backend).await;
+    let scope = okta_directory(&db, &sim).await;
+    // Okta keeps failing the membership listings: the run fails after its retries, with
+    // groups and users already applied and checkpointed.
+    sim.sim().faults.add(FaultSpec {
+        path_prefix: "/api/v1/groups/".into(),
+        kind: FaultKind::Status,
+        status: Some(500),
+        count: Some(10_000),
+        ms: None,
+        method: None,
+    });
+    let claim = db.claim_sync("replica-a", LEASE).await.unwrap().unwrap();
+    let mut sink = DirectorySink::new(db.clone(), claim.clone());
+    let mut config = ClientConfig::new(org_url(&sim), token(&sim));
+    config.max_retries = 0;
+    let impatient = Client::new(config).unwrap();
+    let err = okta::sync::run(
+        &impatient,
+        &mut sink,
+        SyncMode::Full,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    db.finish_sync(&claim, sink.progress(), Some(err.to_string()))
+        .await
+        .unwrap();
+    let failed = db.get_sync(&scope, &claim.run.id).await.unwrap();
+    assert_eq!(failed.status, SyncStatus::Failed);
+    assert!(failed.error.unwrap().contains("500"), "the reason is kept");
+    let partial = db.get_directory(&scope).await.unwrap();
+    assert_eq!(
+        partial.user_count as usize,
+        sim.counts().users,
+        "users were applied"
+    );
+    let before = event_types(&db, &scope).await;
+    assert_eq!(count(&before, "sync.failed"), 1);
+
+    // Okta recovers; the next run resumes at the checkpoint instead of starting over.
+    sim.sim().faults.clear();
+    db.queue_sync(&scope, &actor(), SyncRunMode::Incremental, "api")
+        .await
+        .unwrap();
+    let claim = db.claim_sync("replica-b", LEASE).await.unwrap().unwrap();
+    run_claimed(&db, &sim, &claim, SyncMode::Incremental).await;
+    assert_mirrors(&db, &scope, &sim).await;
+    let after = event_types(&db, &scope).await;
+    assert_eq!(
+        count(&after, "user.created"),
+        sim.counts().users,
+        "no user was written twice"
+    );
+    let resumed = db.get_sync(&scope, &claim.run.id).await.unwrap();
+    assert_eq!(
+        resumed.counts["users_upserted"],
+        json!(0),
+        "users were not re-read"
+    );
+}
+
 async fn only_okta_directories_sync(backend: Backend) {
     let db = fresh(backend).await;
     let owner = instance_owner();
@@ -339,5 +408,6 @@ async fn only_okta_directories_sync(backend: Backend) {
 store::both_backends!(
     full_and_incremental_syncs_mirror_the_org,
     a_replica_that_lost_its_lease_writes_nothing,
+    a_sync_cut_off_by_faults_resumes_without_loss,
     only_okta_directories_sync,
 );
