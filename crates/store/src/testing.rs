@@ -143,3 +143,20 @@ pub async fn expire_sso_state(store: &Store) {
     }
     tx.commit().await.expect("commit");
 }
+
+/// Makes every scheduled directory sync due now, so tests can check the schedule without
+/// waiting (tests only).
+///
+/// # Panics
+/// When the database refuses the update.
+pub async fn make_syncs_due(store: &Store) {
+    let mut tx = store.begin().await.expect("begin");
+    crate::db::on_tx!(tx, |conn| sqlx::query(
+        "UPDATE directory_sync_state SET next_run_at = 0 WHERE schedule_secs IS NOT NULL"
+    )
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected()))
+    .expect("make syncs due");
+    tx.commit().await.expect("commit");
+}

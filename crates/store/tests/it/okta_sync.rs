@@ -384,6 +384,63 @@ async fn a_sync_cut_off_by_faults_resumes_without_loss(backend: Backend) {
     );
 }
 
+async fn scheduled_syncs_are_queued_once_when_due(backend: Backend) {
+    let sim = sim(20).await;
+    let db = fresh(backend).await;
+    let owner = instance_owner();
+    let org = db.create_org(&owner, &actor(), "Acme").await.unwrap();
+    let scope = owner.org_scope(&org.id).unwrap();
+    let connection = |schedule_secs| OktaConnection {
+        org_url: sim.base_url().to_owned(),
+        auth: OktaAuth::ApiToken,
+        allow_insecure_http: true,
+        schedule_secs,
+        capabilities: json!({}),
+        registration_attribute: None,
+    };
+    let new = |schedule_secs| NewOktaDirectory {
+        name: "Okta".into(),
+        connection: connection(schedule_secs),
+        secret: Zeroizing::new(sim.admin_token().as_bytes().to_vec()),
+    };
+    let too_often = db
+        .create_okta_directory(&scope, &actor(), new(Some(5)))
+        .await
+        .unwrap_err();
+    assert!(too_often.to_string().contains("at least"), "{too_often}");
+    let scheduled = db
+        .create_okta_directory(&scope, &actor(), new(Some(900)))
+        .await
+        .unwrap();
+    let dir = db
+        .directory_scope(&owner, &scheduled.directory.id)
+        .await
+        .unwrap();
+    let first = db.claim_sync("a", LEASE).await.unwrap().unwrap();
+    run_claimed(&db, &sim, &first, SyncMode::Full).await;
+    assert!(
+        db.claim_sync("a", LEASE).await.unwrap().is_none(),
+        "nothing is due yet"
+    );
+    store::testing::make_syncs_due(&db).await;
+    let due = db.claim_sync("a", LEASE).await.unwrap().unwrap();
+    assert_eq!(due.run.cause, "schedule");
+    assert_eq!(due.run.mode, SyncRunMode::Incremental);
+    assert_eq!(due.run.directory_id, dir.directory_id().clone());
+    store::testing::make_syncs_due(&db).await;
+    assert!(
+        db.claim_sync("b", LEASE).await.unwrap().is_none(),
+        "a directory with a run in progress gets no second one"
+    );
+    run_claimed(&db, &sim, &due, SyncMode::Incremental).await;
+    let runs = db
+        .list_syncs(&dir, &PageRequest::default())
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(runs.len(), 2, "{runs:?}");
+}
+
 async fn only_okta_directories_sync(backend: Backend) {
     let db = fresh(backend).await;
     let owner = instance_owner();
@@ -409,5 +466,6 @@ store::both_backends!(
     full_and_incremental_syncs_mirror_the_org,
     a_replica_that_lost_its_lease_writes_nothing,
     a_sync_cut_off_by_faults_resumes_without_loss,
+    scheduled_syncs_are_queued_once_when_due,
     only_okta_directories_sync,
 );
