@@ -145,6 +145,33 @@ fn to_text(value: &Value) -> Result<String> {
         .map_err(|err| StoreError::Invalid(format!("cannot serialise a synced record: {err}")))
 }
 
+/// Users and groups a batch added to the directory, counted once per batch: updating the
+/// directory's counters per row would leave PostgreSQL a chain of dead row versions to walk
+/// on every later read of that row in the same transaction.
+#[derive(Debug, Default)]
+struct Tally {
+    users: i64,
+    groups: i64,
+}
+
+impl Tally {
+    async fn save(&self, conn: &mut Conn<'_>, scope: &DirectoryScope) -> Result<()> {
+        if self.users != 0 || self.groups != 0 {
+            conn.execute(
+                query(
+                    "UPDATE directories SET user_count = user_count + $1, \
+                     group_count = group_count + $2 WHERE id = $3",
+                )
+                .bind(self.users)
+                .bind(self.groups)
+                .bind(scope.id.as_str()),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
 /// Writes one synced user: inserted, updated (with events for what changed) or only
 /// re-marked with the run.
 async fn upsert_user(
@@ -152,6 +179,7 @@ async fn upsert_user(
     scope: &DirectoryScope,
     run: &str,
     user: &User,
+    tally: &mut Tally,
 ) -> Result<()> {
     let resource = user_resource(user);
     let columns = UserColumns::of(&resource)?;
@@ -168,7 +196,7 @@ async fn upsert_user(
         .await?;
     let now = now_ms();
     let Some((id, person, old_data, was_active, deleted_at)) = current else {
-        return insert_user(conn, scope, run, user, &columns, &data, now).await;
+        return insert_user(conn, scope, run, (user, &columns, &data), now, tally).await;
     };
     if deleted_at.is_none() && old_data == data {
         conn.execute(
@@ -202,11 +230,7 @@ async fn upsert_user(
     )
     .await?;
     if deleted_at.is_some() {
-        conn.execute(
-            query("UPDATE directories SET user_count = user_count + 1 WHERE id = $1")
-                .bind(scope.id.as_str()),
-        )
-        .await?;
+        tally.users += 1;
     }
     let summary = columns.summary(&id, &person);
     if was_active != columns.active || deleted_at.is_some() {
@@ -272,10 +296,9 @@ async fn insert_user(
     conn: &mut Conn<'_>,
     scope: &DirectoryScope,
     run: &str,
-    user: &User,
-    columns: &UserColumns,
-    data: &str,
+    (user, columns, data): (&User, &UserColumns, &str),
     now: i64,
+    tally: &mut Tally,
 ) -> Result<()> {
     release_login(conn, scope, &columns.user_name_key, &user.id).await?;
     let person = attach_person(
@@ -315,11 +338,7 @@ async fn insert_user(
         .bind(run),
     )
     .await?;
-    conn.execute(
-        query("UPDATE directories SET user_count = user_count + 1 WHERE id = $1")
-            .bind(scope.id.as_str()),
-    )
-    .await?;
+    tally.users += 1;
     if !columns.active {
         settle_membership(conn, scope.org_id(), &person).await?;
     }
@@ -373,6 +392,7 @@ async fn upsert_group(
     scope: &DirectoryScope,
     run: &str,
     group: &Group,
+    tally: &mut Tally,
 ) -> Result<()> {
     let resource = group_resource(group);
     let columns = GroupColumns::of(&resource)?;
@@ -407,11 +427,7 @@ async fn upsert_group(
             .bind(run),
         )
         .await?;
-        conn.execute(
-            query("UPDATE directories SET group_count = group_count + 1 WHERE id = $1")
-                .bind(scope.id.as_str()),
-        )
-        .await?;
+        tally.groups += 1;
         return events::emit(
             conn,
             scope.event(
@@ -446,11 +462,7 @@ async fn upsert_group(
     )
     .await?;
     if deleted_at.is_some() {
-        conn.execute(
-            query("UPDATE directories SET group_count = group_count + 1 WHERE id = $1")
-                .bind(scope.id.as_str()),
-        )
-        .await?;
+        tally.groups += 1;
         return events::emit(
             conn,
             scope.event("group.restored", json!({ "group": { "id": id } })),
@@ -774,6 +786,17 @@ async fn remove_assignments(
 const APP_USERS: (&str, &str) = ("directory_app_users", "user_okta_id");
 const APP_GROUPS: (&str, &str) = ("directory_app_groups", "group_okta_id");
 
+/// After a full listing has (re)written a table, refreshes PostgreSQL's statistics of it,
+/// so the lookups of the phases that follow are planned for its real size even where
+/// autovacuum is off or has not run yet (a first sync grows tables from nothing). SQLite's
+/// planner does not depend on them.
+async fn refresh_statistics(conn: &mut Conn<'_>, table: &'static str) -> Result<()> {
+    if conn.backend() == crate::db::Backend::Postgres {
+        conn.execute(query(format!("ANALYZE {table}"))).await?;
+    }
+    Ok(())
+}
+
 /// Deletes every row of the scope not marked with `run` (a listing has just completed).
 async fn sweep(
     conn: &mut Conn<'_>,
@@ -796,6 +819,7 @@ async fn sweep(
             for (id,) in stale {
                 retire_user(conn, scope, &id).await?;
             }
+            refresh_statistics(conn, "scim_users").await?;
         }
         Sweep::Groups => {
             let stale: Vec<(String,)> = conn
@@ -811,6 +835,7 @@ async fn sweep(
             for (id,) in stale {
                 retire_group(conn, scope, &id).await?;
             }
+            refresh_statistics(conn, "scim_groups").await?;
         }
         Sweep::GroupMembers { group_id } => {
             let Some(group) = group_row(conn, scope, group_id).await? else {
@@ -871,11 +896,12 @@ async fn apply_change(
     scope: &DirectoryScope,
     run: &str,
     change: Change,
+    tally: &mut Tally,
 ) -> Result<()> {
     match change {
-        Change::UpsertUser(user) => upsert_user(conn, scope, run, &user).await,
+        Change::UpsertUser(user) => upsert_user(conn, scope, run, &user, tally).await,
         Change::DeleteUser(id) => delete_user(conn, scope, &id).await,
-        Change::UpsertGroup(group) => upsert_group(conn, scope, run, &group).await,
+        Change::UpsertGroup(group) => upsert_group(conn, scope, run, &group, tally).await,
         Change::DeleteGroup(id) => delete_group(conn, scope, &id).await,
         Change::AddMembers { group_id, user_ids } => {
             add_members(conn, scope, run, &group_id, &user_ids).await
@@ -1005,9 +1031,11 @@ impl SyncSink for DirectorySink {
                             constraint: LEASE_LOST.into(),
                         });
                     }
+                    let mut tally = Tally::default();
                     for change in batch.changes {
-                        apply_change(conn, scope, &batch.run, change).await?;
+                        apply_change(conn, scope, &batch.run, change, &mut tally).await?;
                     }
+                    tally.save(conn, scope).await?;
                     conn.execute(
                         query(
                             "UPDATE directory_sync_state SET checkpoint = $1 \
