@@ -57,6 +57,18 @@ impl UserColumns {
         })
     }
 
+    /// What the user is linked to a person by.
+    pub(crate) fn link_keys<'a>(&'a self, scope: &'a DirectoryScope) -> LinkKeys<'a> {
+        LinkKeys {
+            org: scope.org_id(),
+            directory: &scope.id,
+            user_name_key: &self.user_name_key,
+            email: self.email.as_deref(),
+            given_name: self.given_name.as_deref(),
+            family_name: self.family_name.as_deref(),
+        }
+    }
+
     /// The user as events describe it.
     pub(crate) fn summary(&self, id: &str, person: &str) -> Value {
         json!({
@@ -244,18 +256,7 @@ async fn create_user(mut conn: Conn<'_>, new: NewUser) -> Result<ScimRecord> {
         now,
     } = new;
     let conn = &mut conn;
-    let person = attach_person(
-        conn,
-        &LinkKeys {
-            org: scope.org_id(),
-            directory: &scope.id,
-            user_name_key: &columns.user_name_key,
-            email: columns.email.as_deref(),
-            given_name: columns.given_name.as_deref(),
-            family_name: columns.family_name.as_deref(),
-        },
-    )
-    .await?;
+    let person = attach_person(conn, &columns.link_keys(&scope)).await?;
     conn.execute(
         query(
             "INSERT INTO scim_users (id, directory_id, person_id, user_name, user_name_key, \

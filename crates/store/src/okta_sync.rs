@@ -23,7 +23,7 @@ use crate::directory_users::{UserColumns, changed_attributes, retire_user, teams
 use crate::error::{Result, StoreError};
 use crate::events;
 use crate::ids::{DirectoryAppId, DirectoryGroupId, DirectoryUserId};
-use crate::people::{LinkKeys, attach_person, settle_membership};
+use crate::people::{attach_person, settle_membership};
 use crate::sql::{Conn, query};
 use crate::sync_runs::{ClaimedSync, SyncProgress, renew_lease};
 
@@ -301,18 +301,7 @@ async fn insert_user(
     tally: &mut Tally,
 ) -> Result<()> {
     release_login(conn, scope, &columns.user_name_key, &user.id).await?;
-    let person = attach_person(
-        conn,
-        &LinkKeys {
-            org: scope.org_id(),
-            directory: &scope.id,
-            user_name_key: &columns.user_name_key,
-            email: columns.email.as_deref(),
-            given_name: columns.given_name.as_deref(),
-            family_name: columns.family_name.as_deref(),
-        },
-    )
-    .await?;
+    let person = attach_person(conn, &columns.link_keys(scope)).await?;
     let id = DirectoryUserId::generate().to_string();
     conn.execute(
         query(
@@ -352,18 +341,20 @@ async fn insert_user(
     .await
 }
 
-/// The live user row of Okta user `okta_id`, if synced.
-async fn user_row(
+/// The live row of `table` (`scim_users` or `scim_groups`) synced from Okta object
+/// `okta_id`, if any.
+async fn live_row(
     conn: &mut Conn<'_>,
     scope: &DirectoryScope,
+    table: &'static str,
     okta_id: &str,
 ) -> Result<Option<String>> {
     let row: Option<(String,)> = conn
         .fetch_optional(
-            query(
-                "SELECT id FROM scim_users WHERE directory_id = $1 AND okta_id = $2 \
-                 AND deleted_at IS NULL",
-            )
+            query(format!(
+                "SELECT id FROM {table} WHERE directory_id = $1 AND okta_id = $2 \
+                 AND deleted_at IS NULL"
+            ))
             .bind(scope.id.as_str())
             .bind(okta_id),
         )
@@ -371,20 +362,30 @@ async fn user_row(
     Ok(row.map(|(id,)| id))
 }
 
-async fn delete_user(conn: &mut Conn<'_>, scope: &DirectoryScope, okta_id: &str) -> Result<()> {
-    if let Some(id) = user_row(conn, scope, okta_id).await? {
-        retire_user(conn, scope, &id).await?;
-    }
+/// Drops the app assignments (`APP_USERS` or `APP_GROUPS`) of a deleted Okta object.
+async fn forget_assignments(
+    conn: &mut Conn<'_>,
+    scope: &DirectoryScope,
+    (table, column): (&str, &str),
+    okta_id: &str,
+) -> Result<()> {
     conn.execute(
-        query(
-            "DELETE FROM directory_app_users WHERE user_okta_id = $1 AND app_id IN \
-             (SELECT id FROM directory_apps WHERE directory_id = $2)",
-        )
+        query(format!(
+            "DELETE FROM {table} WHERE {column} = $1 AND app_id IN \
+             (SELECT id FROM directory_apps WHERE directory_id = $2)"
+        ))
         .bind(okta_id)
         .bind(scope.id.as_str()),
     )
     .await?;
     Ok(())
+}
+
+async fn delete_user(conn: &mut Conn<'_>, scope: &DirectoryScope, okta_id: &str) -> Result<()> {
+    if let Some(id) = live_row(conn, scope, "scim_users", okta_id).await? {
+        retire_user(conn, scope, &id).await?;
+    }
+    forget_assignments(conn, scope, APP_USERS, okta_id).await
 }
 
 async fn upsert_group(
@@ -487,33 +488,14 @@ async fn group_row(
     scope: &DirectoryScope,
     okta_id: &str,
 ) -> Result<Option<String>> {
-    let row: Option<(String,)> = conn
-        .fetch_optional(
-            query(
-                "SELECT id FROM scim_groups WHERE directory_id = $1 AND okta_id = $2 \
-                 AND deleted_at IS NULL",
-            )
-            .bind(scope.id.as_str())
-            .bind(okta_id),
-        )
-        .await?;
-    Ok(row.map(|(id,)| id))
+    live_row(conn, scope, "scim_groups", okta_id).await
 }
 
 async fn delete_group(conn: &mut Conn<'_>, scope: &DirectoryScope, okta_id: &str) -> Result<()> {
     if let Some(id) = group_row(conn, scope, okta_id).await? {
         retire_group(conn, scope, &id).await?;
     }
-    conn.execute(
-        query(
-            "DELETE FROM directory_app_groups WHERE group_okta_id = $1 AND app_id IN \
-             (SELECT id FROM directory_apps WHERE directory_id = $2)",
-        )
-        .bind(okta_id)
-        .bind(scope.id.as_str()),
-    )
-    .await?;
-    Ok(())
+    forget_assignments(conn, scope, APP_GROUPS, okta_id).await
 }
 
 /// `$first, $first+1, …` for `n` arguments.
@@ -797,6 +779,26 @@ async fn refresh_statistics(conn: &mut Conn<'_>, table: &'static str) -> Result<
     Ok(())
 }
 
+/// The live synced rows of `table` (`scim_users` or `scim_groups`) not marked with `run`.
+async fn unmarked(
+    conn: &mut Conn<'_>,
+    scope: &DirectoryScope,
+    table: &'static str,
+    run: &str,
+) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = conn
+        .fetch_all(
+            query(format!(
+                "SELECT id FROM {table} WHERE directory_id = $1 AND deleted_at IS NULL \
+                 AND okta_id IS NOT NULL AND (sync_run IS NULL OR sync_run <> $2)"
+            ))
+            .bind(scope.id.as_str())
+            .bind(run),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// Deletes every row of the scope not marked with `run` (a listing has just completed).
 async fn sweep(
     conn: &mut Conn<'_>,
@@ -806,33 +808,13 @@ async fn sweep(
 ) -> Result<()> {
     match which {
         Sweep::Users => {
-            let stale: Vec<(String,)> = conn
-                .fetch_all(
-                    query(
-                        "SELECT id FROM scim_users WHERE directory_id = $1 AND deleted_at IS NULL \
-                         AND okta_id IS NOT NULL AND (sync_run IS NULL OR sync_run <> $2)",
-                    )
-                    .bind(scope.id.as_str())
-                    .bind(run),
-                )
-                .await?;
-            for (id,) in stale {
+            for id in unmarked(conn, scope, "scim_users", run).await? {
                 retire_user(conn, scope, &id).await?;
             }
             refresh_statistics(conn, "scim_users").await?;
         }
         Sweep::Groups => {
-            let stale: Vec<(String,)> = conn
-                .fetch_all(
-                    query(
-                        "SELECT id FROM scim_groups WHERE directory_id = $1 AND deleted_at IS NULL \
-                         AND okta_id IS NOT NULL AND (sync_run IS NULL OR sync_run <> $2)",
-                    )
-                    .bind(scope.id.as_str())
-                    .bind(run),
-                )
-                .await?;
-            for (id,) in stale {
+            for id in unmarked(conn, scope, "scim_groups", run).await? {
                 retire_group(conn, scope, &id).await?;
             }
             refresh_statistics(conn, "scim_groups").await?;
