@@ -103,9 +103,49 @@ pub fn location(base_url: &str, rt: &ResourceType, id: &str) -> String {
     scim::resource::location(base_url, rt, id)
 }
 
+/// Appends `text` escaped for a JSON string, byte for byte as `serde_json` escapes it,
+/// without the temporary `String` serialising through `serde_json` costs (a page of 100
+/// users writes about 600 strings).
+fn push_escaped(out: &mut String, text: &str) {
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let short = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // `byte` is ASCII, so `i` is a character boundary.
+        out.push_str(text.get(start..i).unwrap_or_default());
+        if short.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(short);
+        }
+        start = i + 1;
+    }
+    out.push_str(text.get(start..).unwrap_or_default());
+}
+
 fn json_string(out: &mut String, text: &str) {
-    // Serialising a &str cannot fail.
-    out.push_str(&serde_json::to_string(text).unwrap_or_default());
+    out.push('"');
+    push_escaped(out, text);
+    out.push('"');
+}
+
+/// Appends [`location`] as a JSON string, without building it first.
+fn json_location(out: &mut String, base_url: &str, rt: &ResourceType, id: &str) {
+    out.push('"');
+    push_escaped(out, base_url.trim_end_matches('/'));
+    push_escaped(out, rt.endpoint());
+    out.push('/');
+    push_escaped(out, id);
+    out.push('"');
 }
 
 /// The read-only, multi-valued attribute that links users and groups, when rendered.
@@ -134,8 +174,15 @@ pub fn returns(projection: &Projection, name: &str) -> bool {
     }
 }
 
-/// Writes `"value"`, `"display"`, `"$ref"` (and `"type"`) of one linked resource.
-fn linked(out: &mut String, id: &str, display: Option<&str>, reference: &str, kind: Option<&str>) {
+/// Writes `"value"`, `"display"`, `"$ref"` (and `"type"`) of one linked resource of type
+/// `rt`.
+fn linked(
+    out: &mut String,
+    (base_url, rt): (&str, &ResourceType),
+    id: &str,
+    display: Option<&str>,
+    kind: Option<&str>,
+) {
     out.push_str("{\"value\":");
     json_string(out, id);
     if let Some(display) = display {
@@ -143,7 +190,7 @@ fn linked(out: &mut String, id: &str, display: Option<&str>, reference: &str, ki
         json_string(out, display);
     }
     out.push_str(",\"$ref\":");
-    json_string(out, reference);
+    json_location(out, base_url, rt, id);
     if let Some(kind) = kind {
         out.push_str(",\"type\":");
         json_string(out, kind);
@@ -181,12 +228,11 @@ pub fn render_text(
                 if i > 0 {
                     out.push(',');
                 }
-                let at = location(base_url, &scim::schema::USER, &member.user_id);
                 linked(
                     &mut out,
+                    (base_url, &scim::schema::USER),
                     &member.user_id,
                     member.display.as_deref(),
-                    &at,
                     None,
                 );
             }
@@ -199,12 +245,11 @@ pub fn render_text(
                 if i > 0 {
                     out.push(',');
                 }
-                let at = location(base_url, &scim::schema::GROUP, &group.group_id);
                 linked(
                     &mut out,
+                    (base_url, &scim::schema::GROUP),
                     &group.group_id,
                     Some(&group.display_name),
-                    &at,
                     Some("direct"),
                 );
             }
@@ -218,10 +263,9 @@ pub fn render_text(
         scim::resource::timestamp(record.created_at),
         scim::resource::timestamp(record.updated_at),
     );
-    json_string(&mut out, &location(base_url, rt, &record.id));
-    out.push_str(",\"version\":");
-    json_string(&mut out, &scim::resource::etag(&record.version.to_string()));
-    out.push_str("}}");
+    json_location(&mut out, base_url, rt, &record.id);
+    // The ETag `W/"<version>"` as a JSON string.
+    let _ = write!(out, ",\"version\":\"W/\\\"{}\\\"\"}}}}", record.version);
     out
 }
 
@@ -291,6 +335,27 @@ mod tests {
         };
         let reference = scim::resource::render(data, &scim::schema::USER, "usr_1", base, &meta);
         assert_eq!(ours, reference);
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let text = "a\"b\\c\n\r\t\u{8}\u{c}\u{0}\u{1f}\u{7f} é \u{1F600} /";
+        let mut ours = String::new();
+        json_string(&mut ours, text);
+        assert_eq!(ours, serde_json::to_string(text).unwrap());
+        let mut at = String::new();
+        json_location(
+            &mut at,
+            "https://gh.example/scim/v2/dir_1/",
+            &scim::schema::USER,
+            "usr_\"1",
+        );
+        let reference = location(
+            "https://gh.example/scim/v2/dir_1/",
+            &scim::schema::USER,
+            "usr_\"1",
+        );
+        assert_eq!(at, serde_json::to_string(&reference).unwrap());
     }
 
     #[test]
