@@ -1,6 +1,8 @@
 //! The apps of an Okta API directory's org and who is assigned to them, as the connector
 //! synced them (`GET /api/v1/directories/{dir}/apps`). SCIM directories have none.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -10,7 +12,7 @@ use crate::directories::DirectoryScope;
 use crate::error::Result;
 use crate::orgs::paginate;
 use crate::page::{self, Page, PageRequest};
-use crate::sql::query;
+use crate::sql::{Arg, placeholders, query};
 
 /// An app of the directory's Okta org.
 #[derive(Clone, Debug)]
@@ -51,7 +53,38 @@ type AppRow = (
     i64,
 );
 
+/// `(table, column)` of direct user assignments and of group assignments.
+pub(crate) const APP_USERS: (&str, &str) = ("directory_app_users", "user_okta_id");
+/// See [`APP_USERS`].
+pub(crate) const APP_GROUPS: (&str, &str) = ("directory_app_groups", "group_okta_id");
+
 impl Store {
+    /// The assigned Okta ids of each of `apps`, sorted, in one query.
+    async fn assignments(
+        &self,
+        (table, column): (&str, &str),
+        apps: &[&str],
+    ) -> Result<HashMap<String, Vec<String>>> {
+        let mut by_app: HashMap<String, Vec<String>> = HashMap::new();
+        if apps.is_empty() {
+            return Ok(by_app);
+        }
+        let rows: Vec<(String, String)> = self
+            .read_all(
+                query(format!(
+                    "SELECT app_id, {column} FROM {table} WHERE app_id IN ({}) \
+                     ORDER BY app_id, {column}",
+                    placeholders(1, apps.len())
+                ))
+                .bind_all(apps.iter().map(|a| Arg::from(*a))),
+            )
+            .await?;
+        for (app, assigned) in rows {
+            by_app.entry(app).or_default().push(assigned);
+        }
+        Ok(by_app)
+    }
+
     /// A page of the directory's apps, by id, with their direct and group assignments.
     pub async fn list_directory_apps(
         &self,
@@ -75,40 +108,29 @@ impl Store {
                 .bind(i64::from(limit) + 1),
             )
             .await?;
-        let mut apps = Vec::with_capacity(rows.len());
-        for (id, okta_id, name, label, status, sign_on_mode, data, created, updated) in rows {
-            let users: Vec<(String,)> = self
-                .read_all(
-                    query(
-                        "SELECT user_okta_id FROM directory_app_users WHERE app_id = $1 \
-                         ORDER BY user_okta_id",
-                    )
-                    .bind(id.as_str()),
-                )
-                .await?;
-            let groups: Vec<(String,)> = self
-                .read_all(
-                    query(
-                        "SELECT group_okta_id FROM directory_app_groups WHERE app_id = $1 \
-                         ORDER BY group_okta_id",
-                    )
-                    .bind(id.as_str()),
-                )
-                .await?;
-            apps.push(DirectoryApp {
-                id,
-                okta_id,
-                name,
-                label,
-                status,
-                sign_on_mode,
-                assigned_users: users.into_iter().map(|(u,)| u).collect(),
-                assigned_groups: groups.into_iter().map(|(g,)| g).collect(),
-                attributes: serde_json::from_str(&data).unwrap_or(Value::Null),
-                created_at: from_ms(created),
-                updated_at: from_ms(updated),
-            });
-        }
+        let ids: Vec<&str> = rows.iter().map(|row| row.0.as_str()).collect();
+        let mut users = self.assignments(APP_USERS, &ids).await?;
+        let mut groups = self.assignments(APP_GROUPS, &ids).await?;
+        let apps = rows
+            .into_iter()
+            .map(
+                |(id, okta_id, name, label, status, sign_on_mode, data, created, updated)| {
+                    DirectoryApp {
+                        assigned_users: users.remove(&id).unwrap_or_default(),
+                        assigned_groups: groups.remove(&id).unwrap_or_default(),
+                        id,
+                        okta_id,
+                        name,
+                        label,
+                        status,
+                        sign_on_mode,
+                        attributes: serde_json::from_str(&data).unwrap_or(Value::Null),
+                        created_at: from_ms(created),
+                        updated_at: from_ms(updated),
+                    }
+                },
+            )
+            .collect();
         Ok(paginate(apps, limit, |a| page::encode("app", &a.id)))
     }
 }

@@ -22,7 +22,7 @@ use crate::error::{Result, StoreError};
 use crate::events;
 use crate::ids::{DirectoryGroupId, OrgId};
 use crate::scim_query::{ScimListSpec, ScimPage, ScimRecord, Table};
-use crate::sql::{Conn, query};
+use crate::sql::{Conn, placeholders, query};
 
 /// How a write changes a group's members.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -245,6 +245,21 @@ async fn apply_members(
     Ok(applied)
 }
 
+/// Emits `group.member_added` or `group.member_removed` (`event_type`) for one member.
+pub(crate) async fn emit_member_event(
+    conn: &mut Conn<'_>,
+    scope: &DirectoryScope,
+    event_type: &'static str,
+    group: &str,
+    user: &str,
+) -> Result<()> {
+    events::emit(
+        conn,
+        scope.event(event_type, json!({ "group_id": group, "user_id": user })),
+    )
+    .await
+}
+
 async fn emit_member_events(
     conn: &mut Conn<'_>,
     scope: &DirectoryScope,
@@ -252,24 +267,10 @@ async fn emit_member_events(
     applied: &Applied,
 ) -> Result<()> {
     for user in &applied.added {
-        events::emit(
-            conn,
-            scope.event(
-                "group.member_added",
-                json!({ "group_id": group, "user_id": user }),
-            ),
-        )
-        .await?;
+        emit_member_event(conn, scope, "group.member_added", group, user).await?;
     }
     for user in &applied.removed {
-        events::emit(
-            conn,
-            scope.event(
-                "group.member_removed",
-                json!({ "group_id": group, "user_id": user }),
-            ),
-        )
-        .await?;
+        emit_member_event(conn, scope, "group.member_removed", group, user).await?;
     }
     Ok(())
 }
@@ -750,13 +751,12 @@ impl Store {
         if users.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (2..users.len() + 2).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT m.user_id, g.id, g.display_name FROM scim_group_members m \
              JOIN scim_groups g ON g.id = m.group_id WHERE g.directory_id = $1 \
              AND g.deleted_at IS NULL AND m.user_id IN ({}) \
              ORDER BY m.user_id, g.display_name_key, g.id",
-            placeholders.join(", ")
+            placeholders(2, users.len())
         );
         let rows: Vec<(String, String, String)> = self
             .read_all(

@@ -17,12 +17,17 @@ use crate::events::{self, EventRecord};
 use crate::ids::DirectoryUserId;
 use crate::people::{LinkKeys, attach_person, settle_membership};
 use crate::scim_query::{ScimListSpec, ScimPage, ScimRecord, Table};
-use crate::sql::{Conn, query};
+use crate::sql::{Arg, Conn, query};
 
 /// The constraint named when a userName is taken (case-insensitively) in a directory.
 pub const USER_NAME_TAKEN: &str = "scim_users.user_name";
 /// The constraint named when a write expected another version of the resource.
 pub const VERSION_CHANGED: &str = "version";
+
+/// `SET` of the indexed columns from `$1`…`$8` ([`UserColumns::args`]).
+pub(crate) const USER_COLUMNS_SET: &str = "user_name = $1, user_name_key = $2, \
+     external_id = $3, active = $4, email = $5, given_name = $6, family_name = $7, \
+     display_name = $8";
 
 /// The indexed copies of a user resource's fields.
 pub(crate) struct UserColumns {
@@ -55,6 +60,21 @@ impl UserColumns {
             family_name: owned(view.family_name()),
             display_name: owned(view.display_name()),
         })
+    }
+
+    /// The eight indexed columns as arguments, in the order of [`USER_COLUMNS_SET`] (and
+    /// of `user_name … display_name` in inserts).
+    pub(crate) fn args(&self) -> [Arg; 8] {
+        [
+            Arg::from(self.user_name.as_str()),
+            Arg::from(self.user_name_key.as_str()),
+            Arg::from(self.external_id.as_deref()),
+            Arg::from(self.active),
+            Arg::from(self.email.as_deref()),
+            Arg::from(self.given_name.as_deref()),
+            Arg::from(self.family_name.as_deref()),
+            Arg::from(self.display_name.as_deref()),
+        ]
     }
 
     /// What the user is linked to a person by.
@@ -267,14 +287,7 @@ async fn create_user(mut conn: Conn<'_>, new: NewUser) -> Result<ScimRecord> {
         .bind(&id)
         .bind(scope.id.as_str())
         .bind(&person)
-        .bind(&columns.user_name)
-        .bind(&columns.user_name_key)
-        .bind(columns.external_id.as_deref())
-        .bind(columns.active)
-        .bind(columns.email.as_deref())
-        .bind(columns.given_name.as_deref())
-        .bind(columns.family_name.as_deref())
-        .bind(columns.display_name.as_deref())
+        .bind_all(columns.args())
         .bind(&data)
         .bind(password_hash)
         .bind(now),
@@ -365,20 +378,12 @@ async fn replace_user(mut conn: Conn<'_>, new: Replacement) -> Result<ScimRecord
     let now = now_ms();
     let version = current.version + 1;
     conn.execute(
-        query(
-            "UPDATE scim_users SET user_name = $1, user_name_key = $2, external_id = $3, \
-             active = $4, email = $5, given_name = $6, family_name = $7, display_name = $8, \
-             data = $9, password_hash = CASE WHEN $10 THEN $11 ELSE password_hash END, \
-             version = $12, updated_at = $13 WHERE id = $14",
-        )
-        .bind(&columns.user_name)
-        .bind(&columns.user_name_key)
-        .bind(columns.external_id.as_deref())
-        .bind(columns.active)
-        .bind(columns.email.as_deref())
-        .bind(columns.given_name.as_deref())
-        .bind(columns.family_name.as_deref())
-        .bind(columns.display_name.as_deref())
+        query(format!(
+            "UPDATE scim_users SET {USER_COLUMNS_SET}, data = $9, \
+             password_hash = CASE WHEN $10 THEN $11 ELSE password_hash END, \
+             version = $12, updated_at = $13 WHERE id = $14"
+        ))
+        .bind_all(columns.args())
         .bind(&data)
         .bind(password_changed)
         .bind(password_hash)

@@ -18,13 +18,16 @@ use serde_json::{Map, Value, json};
 use crate::Store;
 use crate::clock::now_ms;
 use crate::directories::DirectoryScope;
-use crate::directory_groups::{GroupColumns, retire_group};
-use crate::directory_users::{UserColumns, changed_attributes, retire_user, teams_of};
+use crate::directory_apps::{APP_GROUPS, APP_USERS};
+use crate::directory_groups::{GroupColumns, emit_member_event, retire_group};
+use crate::directory_users::{
+    USER_COLUMNS_SET, UserColumns, changed_attributes, retire_user, teams_of,
+};
 use crate::error::{Result, StoreError};
 use crate::events;
 use crate::ids::{DirectoryAppId, DirectoryGroupId, DirectoryUserId};
 use crate::people::{attach_person, settle_membership};
-use crate::sql::{Conn, query};
+use crate::sql::{Conn, placeholders, query};
 use crate::sync_runs::{ClaimedSync, SyncProgress, renew_lease};
 
 /// Schema URN of the Okta part of a synced user (id, status, the whole profile).
@@ -209,20 +212,11 @@ async fn upsert_user(
     }
     release_login(conn, scope, &columns.user_name_key, &user.id).await?;
     conn.execute(
-        query(
-            "UPDATE scim_users SET user_name = $1, user_name_key = $2, external_id = $3, \
-             active = $4, email = $5, given_name = $6, family_name = $7, display_name = $8, \
-             data = $9, version = version + 1, updated_at = $10, deleted_at = NULL, \
-             sync_run = $11 WHERE id = $12",
-        )
-        .bind(&columns.user_name)
-        .bind(&columns.user_name_key)
-        .bind(columns.external_id.as_deref())
-        .bind(columns.active)
-        .bind(columns.email.as_deref())
-        .bind(columns.given_name.as_deref())
-        .bind(columns.family_name.as_deref())
-        .bind(columns.display_name.as_deref())
+        query(format!(
+            "UPDATE scim_users SET {USER_COLUMNS_SET}, data = $9, version = version + 1, \
+             updated_at = $10, deleted_at = NULL, sync_run = $11 WHERE id = $12"
+        ))
+        .bind_all(columns.args())
         .bind(&data)
         .bind(now)
         .bind(run)
@@ -313,14 +307,7 @@ async fn insert_user(
         .bind(&id)
         .bind(scope.id.as_str())
         .bind(&person)
-        .bind(&columns.user_name)
-        .bind(&columns.user_name_key)
-        .bind(columns.external_id.as_deref())
-        .bind(columns.active)
-        .bind(columns.email.as_deref())
-        .bind(columns.given_name.as_deref())
-        .bind(columns.family_name.as_deref())
-        .bind(columns.display_name.as_deref())
+        .bind_all(columns.args())
         .bind(data)
         .bind(now)
         .bind(user.id.as_str())
@@ -498,14 +485,6 @@ async fn delete_group(conn: &mut Conn<'_>, scope: &DirectoryScope, okta_id: &str
     forget_assignments(conn, scope, APP_GROUPS, okta_id).await
 }
 
-/// `$first, $first+1, …` for `n` arguments.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Adds members (users not synced yet are skipped: the catch-up re-adds them) and re-marks
 /// existing ones with the run.
 async fn add_members(
@@ -572,14 +551,7 @@ async fn add_members(
                 .bind(run),
             )
             .await?;
-            events::emit(
-                conn,
-                scope.event(
-                    "group.member_added",
-                    json!({ "group_id": group, "user_id": user }),
-                ),
-            )
-            .await?;
+            emit_member_event(conn, scope, "group.member_added", &group, user).await?;
             added += 1;
         }
         if added > 0 {
@@ -621,14 +593,7 @@ async fn remove_member_rows(
             )
             .await?;
         if done > 0 {
-            events::emit(
-                conn,
-                scope.event(
-                    "group.member_removed",
-                    json!({ "group_id": group, "user_id": user }),
-                ),
-            )
-            .await?;
+            emit_member_event(conn, scope, "group.member_removed", group, user).await?;
             removed += 1;
         }
     }
@@ -764,9 +729,6 @@ async fn remove_assignments(
     }
     Ok(())
 }
-
-const APP_USERS: (&str, &str) = ("directory_app_users", "user_okta_id");
-const APP_GROUPS: (&str, &str) = ("directory_app_groups", "group_okta_id");
 
 /// After a full listing has (re)written a table, refreshes PostgreSQL's statistics of it,
 /// so the lookups of the phases that follow are planned for its real size even where

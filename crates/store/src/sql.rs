@@ -86,6 +86,14 @@ pub(crate) struct Query<'q> {
     args: Vec<Arg>,
 }
 
+/// `$first, $first+1, …` for `n` arguments (an `IN (…)` list).
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Starts a query.
 pub(crate) fn query<'q>(sql: impl Into<Cow<'q, str>>) -> Query<'q> {
     Query {
