@@ -27,6 +27,7 @@ const PEOPLE: &[(&str, &str, &str)] = &[
 ];
 
 /// Gatehouse's admin API, as the demo drives it.
+#[derive(Clone)]
 struct AdminApi {
     http: reqwest::Client,
     base: String,
@@ -292,12 +293,7 @@ async fn run_in(listen: String, scratch: &std::path::Path) -> anyhow::Result<()>
         base: public_url.clone(),
         token: token.clone(),
     };
-    let host_callback = host_app(AdminApi {
-        http: reqwest::Client::new(),
-        base: public_url.clone(),
-        token: token.clone(),
-    })
-    .await?;
+    let host_callback = host_app(admin.clone()).await?;
     let wired = wire(&admin, &sim, &host_callback).await?;
     let counts = sim.counts();
     println!();

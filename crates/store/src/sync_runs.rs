@@ -95,7 +95,7 @@ pub struct SyncRun {
     pub directory_id: DirectoryId,
     /// What was asked.
     pub mode: SyncRunMode,
-    /// Why it was queued: `api`, `schedule`, `created`, `cli`.
+    /// Why it was queued: `api`, `schedule`, `created`, `action`, `cli`.
     pub cause: String,
     /// Where it is.
     pub status: SyncStatus,

@@ -214,7 +214,10 @@ async fn report_registration(
     ApiJson(input): ApiJson<RegistrationReport>,
 ) -> ApiResult<axum::Json<Value>> {
     access.scope.org_scope().require(Role::Admin)?;
-    let (connection, _) = state.store.okta_connection(&access.scope).await?;
+    let directory = state.store.get_directory(&access.scope).await?;
+    let connection = directory
+        .okta
+        .ok_or_else(|| ApiError::validation("this action needs an okta_api directory"))?;
     let attribute = connection.registration_attribute.ok_or_else(|| {
         ApiError::validation(
             "this directory has no registration_attribute; set one when connecting the org",

@@ -208,46 +208,35 @@ pub(crate) async fn record(
     (action, attempted): (&str, Value),
     outcome: Result<Done, OktaClientError>,
 ) -> Result<Value, ApiError> {
-    match outcome {
-        Ok(done) => {
-            state
-                .store
-                .record_okta_action(
-                    scope,
-                    actor,
-                    ActionRecord {
-                        action: action.to_owned(),
-                        target: done.target,
-                        outcome: Ok(done.result.clone()),
-                    },
-                )
-                .await?;
-            // Bring the directory's copy up to date; a waiting run is reused.
-            if state
-                .store
-                .queue_sync(scope, actor, SyncRunMode::Incremental, "action")
-                .await
-                .is_ok()
-            {
-                state.connector.wake();
-            }
-            Ok(json!({ "result": done.result }))
-        }
+    let (target, recorded, answer) = match outcome {
+        Ok(done) => (done.target, Ok(done.result.clone()), Ok(done.result)),
         Err(err) => {
             let failure = okta_failure(&err);
-            state
-                .store
-                .record_okta_action(
-                    scope,
-                    actor,
-                    ActionRecord {
-                        action: action.to_owned(),
-                        target: attempted,
-                        outcome: Err((failure.code().to_owned(), err.to_string())),
-                    },
-                )
-                .await?;
-            Err(failure)
+            let recorded = Err((failure.code().to_owned(), err.to_string()));
+            (attempted, recorded, Err(failure))
         }
+    };
+    state
+        .store
+        .record_okta_action(
+            scope,
+            actor,
+            ActionRecord {
+                action: action.to_owned(),
+                target,
+                outcome: recorded,
+            },
+        )
+        .await?;
+    let result = answer?;
+    // Bring the directory's copy up to date; a waiting run is reused.
+    if state
+        .store
+        .queue_sync(scope, actor, SyncRunMode::Incremental, "action")
+        .await
+        .is_ok()
+    {
+        state.connector.wake();
     }
+    Ok(json!({ "result": result }))
 }
