@@ -12,6 +12,11 @@
 //! * **Reads** run inline on the caller's thread on a pooled read-only connection: an
 //!   indexed lookup costs less than a thread switch.
 //!
+//! * **Checkpoints** (copying committed WAL frames back into the database file, then an
+//!   `fsync`) run on a checkpointer thread with its own connection, concurrently with the
+//!   writer: run after a commit, SQLite's automatic checkpoint held the writer, and so every
+//!   waiting write, for the copy and the disk flush.
+//!
 //! The writer thread and [`crate::Tx`] (sqlx's writer, for everything else) take turns
 //! through one gate, so neither waits on SQLite's busy handler.
 
@@ -39,6 +44,15 @@ pub(crate) type Work<'c, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c
 const MAX_BATCH: usize = 512;
 /// Prepared statements kept per connection (filters make a few dozen distinct texts).
 const STATEMENT_CACHE: usize = 256;
+/// Least time between two checkpoints: each copies what accumulated since the last, so a
+/// page written by many commits in between is copied (and flushed) once.
+const CHECKPOINT_PAUSE: Duration = Duration::from_millis(50);
+/// WAL frames beyond which a checkpoint is finished while the writer waits. Under a steady
+/// stream of writes a concurrent checkpoint never reaches the end of the log (commits land
+/// while it copies), and SQLite only rewinds the WAL to its start once every frame is
+/// copied; copying the few frames left while no commit can land makes that happen, so the
+/// WAL file stops growing.
+const REWIND_FRAMES: i64 = 8192;
 
 /// The direct engine of one database file.
 pub(crate) struct Direct {
@@ -86,12 +100,15 @@ impl Direct {
     /// Opens the write connection and starts the writer thread.
     pub(crate) fn open(path: &Path, max_idle_readers: usize) -> Result<Self> {
         let conn = open(path, false)?;
+        // Checkpoints are the checkpointer thread's job.
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         let gate = Arc::new(tokio::sync::Mutex::new(()));
+        let checkpointer = Checkpointer::start(open(path, false)?, gate.clone())?;
         let (sender, receiver) = mpsc::channel();
         let thread_gate = gate.clone();
         let writer = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(conn, &receiver, &thread_gate))
+            .spawn(move || write_loop(conn, &receiver, &thread_gate, checkpointer))
             .map_err(|err| StoreError::Sqlite(format!("cannot start the writer: {err}")))?;
         Ok(Self {
             jobs: RwLock::new(Some(sender)),
@@ -240,11 +257,83 @@ fn step(conn: &Connection, sql: &str) -> std::result::Result<(), String> {
         .map_err(|err| err.to_string())
 }
 
+/// The checkpointer thread, owned by the writer thread.
+struct Checkpointer {
+    /// Wakes the checkpointer after a commit (a full channel already means "wake up").
+    wake: Option<mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    /// Starts the checkpointer thread on `conn`.
+    fn start(conn: Connection, gate: Arc<tokio::sync::Mutex<()>>) -> Result<Self> {
+        let (wake, woken) = mpsc::sync_channel(1);
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpointer".into())
+            .spawn(move || {
+                while woken.recv().is_ok() {
+                    if let Err(err) = checkpoint_once(&conn, &gate, REWIND_FRAMES) {
+                        tracing::warn!(error = %err, "WAL checkpoint failed; retried after the next commit");
+                    }
+                    std::thread::sleep(CHECKPOINT_PAUSE);
+                }
+            })
+            .map_err(|err| StoreError::Sqlite(format!("cannot start the checkpointer: {err}")))?;
+        Ok(Self {
+            wake: Some(wake),
+            thread: Some(thread),
+        })
+    }
+
+    /// Called by the writer after each commit.
+    fn committed(&self) {
+        if let Some(wake) = &self.wake {
+            // Full: a wake-up is pending already.
+            let _ = wake.try_send(());
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    /// Lets a pending checkpoint finish and closes the checkpointer's connection.
+    fn drop(&mut self) {
+        self.wake.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A passive checkpoint (never waits on readers or the writer): `(frames in the WAL,
+/// frames copied into the database)`.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        Ok((row.get(1)?, row.get(2)?))
+    })
+}
+
+/// Copies the WAL into the database file alongside the writer; once the WAL holds
+/// `rewind_frames` or more, copies what the writer appended meanwhile while holding the
+/// gate, so that the writer's next transaction starts the WAL over.
+fn checkpoint_once(
+    conn: &Connection,
+    gate: &tokio::sync::Mutex<()>,
+    rewind_frames: i64,
+) -> rusqlite::Result<()> {
+    let (frames, _) = checkpoint(conn)?;
+    if frames >= rewind_frames {
+        let _turn = gate.blocking_lock();
+        checkpoint(conn)?;
+    }
+    Ok(())
+}
+
 /// The writer thread: batches whatever is waiting into one transaction.
 fn write_loop(
     mut conn: Connection,
     jobs: &mpsc::Receiver<Box<dyn Job>>,
     gate: &tokio::sync::Mutex<()>,
+    checkpointer: Checkpointer,
 ) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -263,8 +352,12 @@ fn write_loop(
             }
             outcome
         };
+        let ok = committed.is_ok();
         for job in batch {
             job.finish(committed.clone());
+        }
+        if ok {
+            checkpointer.committed();
         }
     }
 }
@@ -387,5 +480,98 @@ mod tests {
             assert_eq!(ids.len(), usize::try_from(limit).unwrap());
             assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0);
         }
+    }
+
+    fn wal_database(dir: &std::path::Path) -> std::path::PathBuf {
+        let path = dir.join("db.sqlite");
+        let setup = rusqlite::Connection::open(&path).unwrap();
+        setup
+            .execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v TEXT);")
+            .unwrap();
+        path
+    }
+
+    fn frames_after_one_more_write(writer: &rusqlite::Connection) -> i64 {
+        writer.execute("INSERT INTO t VALUES ('next')", []).unwrap();
+        let (frames, _) = super::checkpoint(writer).unwrap();
+        frames
+    }
+
+    #[test]
+    fn the_writers_commits_reach_the_database_file_without_a_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = wal_database(dir.path());
+        let direct = super::Direct::open(&path, 1).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            direct
+                .submit(|mut conn| {
+                    Box::pin(async move {
+                        conn.execute(crate::sql::query("INSERT INTO t VALUES ('kept')"))
+                            .await
+                    })
+                })
+                .await
+                .unwrap();
+        });
+        // The database file alone (no WAL beside it) holds the row once checkpointed.
+        let copy = dir.path().join("copy.sqlite");
+        let mut found = 0;
+        for _ in 0..100 {
+            std::fs::copy(&path, &copy).unwrap();
+            let alone = rusqlite::Connection::open(&copy).unwrap();
+            found = alone
+                .query_row("SELECT COUNT(*) FROM t WHERE v = 'kept'", [], |r| r.get(0))
+                .unwrap();
+            if found == 1 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(found, 1, "the checkpointer never copied the commit");
+        runtime.block_on(direct.close());
+    }
+
+    #[test]
+    fn a_long_wal_is_finished_under_the_gate_and_starts_over() {
+        use std::sync::{Arc, mpsc};
+        use std::time::Duration;
+        let dir = tempfile::tempdir().unwrap();
+        let path = wal_database(dir.path());
+        let writer = super::open(&path, false).unwrap();
+        writer
+            .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+            .unwrap();
+        for i in 0..40 {
+            writer.execute("INSERT INTO t VALUES (?1)", [i]).unwrap();
+        }
+        let gate = Arc::new(tokio::sync::Mutex::new(()));
+        let held = gate.clone().try_lock_owned().unwrap();
+        let (done, finished) = mpsc::channel();
+        let (thread_gate, thread_path) = (gate.clone(), path.clone());
+        std::thread::spawn(move || {
+            let conn = super::open(&thread_path, false).unwrap();
+            // A short WAL is copied alongside the writer: no turn needed.
+            super::checkpoint_once(&conn, &thread_gate, 1_000).unwrap();
+            done.send("short").unwrap();
+            // A long one waits for the writer's turn to copy the rest.
+            super::checkpoint_once(&conn, &thread_gate, 10).unwrap();
+            done.send("long").unwrap();
+        });
+        let wait = Duration::from_secs(10);
+        assert_eq!(finished.recv_timeout(wait), Ok("short"));
+        assert!(
+            finished.recv_timeout(Duration::from_millis(100)).is_err(),
+            "finished a long WAL without waiting for the writer's turn"
+        );
+        drop(held);
+        assert_eq!(finished.recv_timeout(wait), Ok("long"));
+        assert_eq!(
+            frames_after_one_more_write(&writer),
+            1,
+            "the WAL did not start over"
+        );
     }
 }
