@@ -70,7 +70,7 @@ pub use directories::{
 };
 pub use directory_apps::DirectoryApp;
 pub use directory_groups::{
-    GroupChange, GroupMember, GroupWrite, MemberChange, PurgeSummary, UserGroup,
+    GroupChange, GroupMember, GroupWrite, MemberChange, PurgeSummary, UserGroup, UsersOf,
 };
 pub use directory_users::{USER_NAME_TAKEN, VERSION_CHANGED};
 pub use directory_view::{DirectoryGroup, DirectoryUser};

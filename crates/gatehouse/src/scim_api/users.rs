@@ -10,7 +10,9 @@ use scim::query::{ListQuery, Projection};
 use scim::resource::parse_user;
 use scim::schema::USER;
 use serde_json::Value;
-use store::{MAX_IN_MEMORY, ScimListSpec, ScimRecord, StoreError, UserGroup, VERSION_CHANGED};
+use store::{
+    MAX_IN_MEMORY, ScimListSpec, ScimRecord, StoreError, UserGroup, UsersOf, VERSION_CHANGED,
+};
 
 use super::LIST_LIMITS;
 use super::auth::ScimAuth;
@@ -74,18 +76,31 @@ pub(super) async fn search(
 }
 
 /// Renders users under `projection`, with their `groups` (one query for all of them) when
-/// the projection returns that attribute.
+/// the projection returns that attribute. `consecutive`: the records are a page of the
+/// unfiltered listing, so their groups are those of every user in their id range.
 async fn render_users(
     state: &AppState,
     auth: &ScimAuth,
     records: &[ScimRecord],
     projection: &Projection,
+    consecutive: bool,
 ) -> ScimResult<Vec<String>> {
-    let groups: Vec<UserGroup> = if returns(projection, "groups") {
-        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-        state.store.scim_user_groups(&auth.scope, &ids).await?
-    } else {
-        Vec::new()
+    let groups: Vec<UserGroup> = match (records, returns(projection, "groups")) {
+        ([], _) | (_, false) => Vec::new(),
+        ([first, .., last], true) if consecutive => {
+            let range = UsersOf::IdRange {
+                first: &first.id,
+                last: &last.id,
+            };
+            state.store.scim_user_groups(&auth.scope, range).await?
+        }
+        (_, true) => {
+            let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+            state
+                .store
+                .scim_user_groups(&auth.scope, UsersOf::Ids(&ids))
+                .await?
+        }
     };
     Ok(records
         .iter()
@@ -107,6 +122,7 @@ async fn render_user(state: &AppState, auth: &ScimAuth, record: &ScimRecord) -> 
         auth,
         std::slice::from_ref(record),
         &Projection::default(),
+        false,
     )
     .await?;
     Ok(rendered.pop().unwrap_or_default())
@@ -150,7 +166,9 @@ pub(super) async fn page(
         let next = query.offset() + page.records.len();
         state.scim.pages.remember(dir, next, &last.id);
     }
-    let resources = render_users(state, auth, &page.records, &query.projection).await?;
+    let consecutive = query.filter.is_none() && query.sort.is_none();
+    let resources =
+        render_users(state, auth, &page.records, &query.projection, consecutive).await?;
     Ok((page.total, resources))
 }
 
@@ -162,10 +180,16 @@ pub(super) async fn get_one(
 ) -> ScimResult<Response> {
     let projection = ListQuery::from_pairs(pairs(&query), &USER, LIST_LIMITS)?.projection;
     let record = state.store.scim_get_user(&auth.scope, &id).await?;
-    let body = render_users(&state, &auth, std::slice::from_ref(&record), &projection)
-        .await?
-        .pop()
-        .unwrap_or_default();
+    let body = render_users(
+        &state,
+        &auth,
+        std::slice::from_ref(&record),
+        &projection,
+        false,
+    )
+    .await?
+    .pop()
+    .unwrap_or_default();
     Ok(resource_body(StatusCode::OK, body, &record, None))
 }
 

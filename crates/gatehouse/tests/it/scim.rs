@@ -1168,6 +1168,18 @@ async fn user_groups_and_root_search(backend: Backend) {
     );
     let lonely = dir.get(&app, &format!("/Users/{eve}")).await;
     assert!(lonely.body.get("groups").is_none(), "{}", lonely.text);
+    // A page of the plain listing loads its groups by id range: the same answer.
+    let listed = dir.get(&app, "/Users?startIndex=1&count=10").await;
+    let resources = listed.body["Resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 2, "{}", listed.text);
+    for resource in resources {
+        let expected = if resource["id"] == dana.as_str() {
+            one.body["groups"].clone()
+        } else {
+            Value::Null
+        };
+        assert_eq!(resource["groups"], expected, "{}", listed.text);
+    }
     let filtered = dir
         .get(
             &app,

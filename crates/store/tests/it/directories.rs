@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use store::testing::{fresh, instance_owner};
 use store::{
     Actor, Backend, DirectoryScope, GroupChange, MemberChange, ScimAuthMode, ScimListSpec,
-    StoreError, VERSION_CHANGED,
+    StoreError, UsersOf, VERSION_CHANGED,
 };
 
 fn actor() -> Actor {
@@ -398,10 +398,41 @@ async fn user_groups_for_a_page(backend: Backend) {
     db.scim_delete_group(&dir, &actor(), &gone.id)
         .await
         .unwrap();
-    let groups = db
-        .scim_user_groups(&dir, &[b.id.as_str(), a.id.as_str()])
+    // A user of another directory, created between them in id order, in a group there.
+    let other_dir = directory(&db).await;
+    let stranger = db
+        .scim_create_user(&other_dir, &actor(), user("s@x.com", "S", true), None)
         .await
         .unwrap();
+    db.scim_create_group(
+        &other_dir,
+        &actor(),
+        group("Elsewhere"),
+        vec![stranger.id.clone()],
+    )
+    .await
+    .unwrap();
+    let groups = db
+        .scim_user_groups(&dir, UsersOf::Ids(&[b.id.as_str(), a.id.as_str()]))
+        .await
+        .unwrap();
+    let (first, last) = if a.id < b.id {
+        (&a.id, &b.id)
+    } else {
+        (&b.id, &a.id)
+    };
+    for last in [last, &stranger.id] {
+        let in_range = db
+            .scim_user_groups(&dir, UsersOf::IdRange { first, last })
+            .await
+            .unwrap();
+        assert_eq!(in_range, groups, "the range holds the same users' groups");
+    }
+    let only_first = db
+        .scim_user_groups(&dir, UsersOf::IdRange { first, last: first })
+        .await
+        .unwrap();
+    assert!(!only_first.is_empty() && only_first.iter().all(|g| &g.user_id == first));
     let seen: Vec<(&str, &str)> = groups
         .iter()
         .map(|g| (g.user_id.as_str(), g.display_name.as_str()))
@@ -419,7 +450,12 @@ async fn user_groups_for_a_page(backend: Backend) {
             .iter()
             .all(|g| g.group_id == zeta.id || g.group_id == alpha.id)
     );
-    assert!(db.scim_user_groups(&dir, &[]).await.unwrap().is_empty());
+    assert!(
+        db.scim_user_groups(&dir, UsersOf::Ids(&[]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 store::both_backends!(
