@@ -259,7 +259,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<AuditEntry>> {
         let org = view.org_filter()?;
-        let after = page::decode_seq("aud", page.after.as_deref())?;
+        let after = page::decode_seq("aud", page.cursor())?;
         let limit = i64::from(page.limit());
         let rows: Vec<AuditRow> = on_reader!(&self.pools, |pool| sqlx::query_as(
             "SELECT seq, id, occurred_at, org_id, actor_kind, actor_id, action, target_kind, \

@@ -394,7 +394,7 @@ impl Store {
         scope: &OrgScope,
         page: &PageRequest,
     ) -> Result<Page<Directory>> {
-        let after = match &page.after {
+        let after = match page.cursor() {
             Some(cursor) => page::decode("dir", cursor)?,
             None => String::new(),
         };

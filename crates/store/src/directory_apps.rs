@@ -91,7 +91,7 @@ impl Store {
         scope: &DirectoryScope,
         page: &PageRequest,
     ) -> Result<Page<DirectoryApp>> {
-        let after = match &page.after {
+        let after = match page.cursor() {
             Some(cursor) => page::decode("app", cursor)?,
             None => String::new(),
         };

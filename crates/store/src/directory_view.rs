@@ -330,7 +330,7 @@ impl Store {
         page: &PageRequest,
         filter: Option<&Filter>,
     ) -> Result<Page<DirectoryUser>> {
-        let after = match &page.after {
+        let after = match page.cursor() {
             Some(cursor) => page::decode("usr", cursor)?,
             None => String::new(),
         };
@@ -381,7 +381,7 @@ impl Store {
         filter: Option<&Filter>,
         deleted: bool,
     ) -> Result<Page<DirectoryGroup>> {
-        let after = match &page.after {
+        let after = match page.cursor() {
             Some(cursor) => page::decode("grp", cursor)?,
             None => String::new(),
         };
@@ -427,7 +427,7 @@ impl Store {
         if exists.is_none() {
             return Err(StoreError::NotFound { kind: "group" });
         }
-        let after = match &page.after {
+        let after = match page.cursor() {
             Some(cursor) => page::decode("mem", cursor)?,
             None => String::new(),
         };

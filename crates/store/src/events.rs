@@ -99,7 +99,7 @@ impl Store {
     /// is always set so a consumer can keep polling from where it stopped.
     pub async fn list_events(&self, view: FeedView<'_>, page: &PageRequest) -> Result<Page<Event>> {
         let org = view.org_filter()?;
-        let after = page::decode_seq("evt", page.after.as_deref())?;
+        let after = page::decode_seq("evt", page.cursor())?;
         let limit = i64::from(page.limit());
         let rows: Vec<EventRow> = on_reader!(&self.pools, |pool| sqlx::query_as(
             "SELECT seq, id, type, occurred_at, org_id, directory_id, data FROM events \

@@ -124,7 +124,7 @@ impl Store {
         principal: &AdminPrincipal,
         page: &PageRequest,
     ) -> Result<Page<Org>> {
-        let after = match &page.after {
+        let after = match page.cursor() {
             Some(cursor) => page::decode("org", cursor)?,
             None => String::new(),
         };

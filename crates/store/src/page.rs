@@ -37,6 +37,12 @@ impl PageRequest {
     pub fn limit(&self) -> u32 {
         self.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
     }
+
+    /// The cursor to continue after. An empty one (`?after=`, what a client that fills in
+    /// "the cursor so far" sends first) starts at the beginning, like none.
+    pub fn cursor(&self) -> Option<&str> {
+        self.after.as_deref().filter(|cursor| !cursor.is_empty())
+    }
 }
 
 pub(crate) fn encode(tag: &str, position: &str) -> String {
@@ -75,6 +81,17 @@ mod tests {
         assert_eq!(decode_seq("evt", Some(&c)).unwrap(), 42);
         assert_eq!(decode_seq("evt", None).unwrap(), 0);
         assert!(decode_seq("evt", Some(&encode("evt", "x"))).is_err());
+    }
+
+    #[test]
+    fn an_empty_cursor_is_no_cursor() {
+        let page = |after: Option<&str>| PageRequest {
+            after: after.map(str::to_owned),
+            limit: None,
+        };
+        assert_eq!(page(Some("")).cursor(), None);
+        assert_eq!(page(None).cursor(), None);
+        assert_eq!(page(Some("abc")).cursor(), Some("abc"));
     }
 
     #[test]

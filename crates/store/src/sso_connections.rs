@@ -438,7 +438,7 @@ impl Store {
         scope: &OrgScope,
         page: &PageRequest,
     ) -> Result<Page<SsoConnection>> {
-        let after = match &page.after {
+        let after = match page.cursor() {
             Some(cursor) => page::decode("conn", cursor)?,
             None => String::new(),
         };

@@ -438,7 +438,7 @@ impl Store {
         scope: &DirectoryScope,
         page: &PageRequest,
     ) -> Result<Page<SyncRun>> {
-        let before = match &page.after {
+        let before = match page.cursor() {
             Some(cursor) => page::decode("syn", cursor)?,
             None => "~".to_owned(),
         };

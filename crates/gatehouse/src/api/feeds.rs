@@ -28,7 +28,8 @@ pub struct FeedParams {
     /// Only this org (required for org-scoped tokens unless it is their own org, which is the
     /// default for them).
     pub org: Option<String>,
-    /// The `next_cursor` of the previous page; omit to start at the beginning.
+    /// The `next_cursor` of the previous page; omit it (or leave it empty) to start at the
+    /// beginning.
     pub after: Option<String>,
     /// Page size (1–500, default 100).
     pub limit: Option<u32>,

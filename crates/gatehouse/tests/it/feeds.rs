@@ -24,6 +24,12 @@ async fn events_page_and_poll(backend: Backend) {
     }
     let first = app.get(&format!("/api/v1/events?org={org}&limit=2")).await;
     assert_eq!(first.status, StatusCode::OK);
+    // An empty cursor (a client's "cursor so far" before the first page) starts over.
+    let from_empty = app
+        .get(&format!("/api/v1/events?org={org}&limit=2&after="))
+        .await;
+    assert_eq!(from_empty.status, StatusCode::OK, "{}", from_empty.text);
+    assert_eq!(from_empty.body, first.body);
     let data = first.body["data"].as_array().unwrap();
     assert_eq!(data.len(), 2);
     assert_eq!(data[0]["type"], "user.created");
